@@ -1,0 +1,123 @@
+"""The one place where activations and learning rules are registered.
+
+Everything that iterates over "all rules" (the CLI's ``symstat rules``, the shared test
+battery) reads :data:`RULES`; a new rule is added, documented and tested by one call of
+:func:`register_rule`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from ._errors import SpecificationError, UnknownNameError
+from ._model import Activation, Rule, TeacherStudent
+from ._parse import parse_expression
+from ._symbols import hs, ht, zeta
+
+__all__ = ["ACTIVATIONS", "RULES", "register_activation", "register_rule", "get_activation",
+           "get_rule", "custom_rule", "sgd_rule"]
+
+ACTIVATIONS: dict[str, Activation] = {}
+RULES: dict[str, Rule] = {}
+
+
+def register_activation(activation: Activation) -> Activation:
+    if activation.name in ACTIVATIONS:
+        raise SpecificationError(f"activation {activation.name!r} is already registered")
+    ACTIVATIONS[activation.name] = activation
+    return activation
+
+
+def register_rule(rule: Rule) -> Rule:
+    if rule.name in RULES:
+        raise SpecificationError(f"rule {rule.name!r} is already registered")
+    RULES[rule.name] = rule
+    return rule
+
+
+def get_activation(name: str) -> Activation:
+    """The registered activation ``name`` (``"linear"``, ...).
+
+    Raises:
+        UnknownNameError: no such activation; the message lists the known ones.
+    """
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise UnknownNameError(f"unknown activation {name!r} (known: "
+                               f"{', '.join(sorted(ACTIVATIONS))})") from None
+
+
+def get_rule(name: str, *, noise: bool = False, weight_decay: bool = False,
+             normalized_teacher: bool = True) -> Rule:
+    """The registered rule ``name``, with output noise / weight decay / general T switched.
+
+    >>> get_rule("linear-sgd").update  # zeta: the teacher's output noise
+    (-hs + ht + zeta,)
+    >>> get_rule("linear-sgd").active_update  # noise off
+    (-hs + ht,)
+
+    Raises:
+        UnknownNameError: no such rule; the message lists the known ones.
+    """
+    try:
+        rule = RULES[name]
+    except (KeyError, TypeError):
+        raise UnknownNameError(f"unknown rule {name!r} (known: {', '.join(sorted(RULES))})") from None
+    return rule.with_options(noise=noise, weight_decay=weight_decay,
+                             normalized_teacher=normalized_teacher)
+
+
+def sgd_rule(name: str, model: TeacherStudent, *, description: str = "",
+             reference: str = "") -> Rule:
+    """On-line gradient descent on the squared error of a soft committee machine.
+
+    Loss ``(sum_i g(hs_i) - sum_n g~(ht_n) - zeta)^2 / 2``, with ``zeta`` the teacher's
+    output noise; ``F_i = -d loss / d hs_i`` (Saad & Solla 1995, with M = K = 1 the note's
+    Eq. 2 and Eq. 4).
+    """
+    y = sum(model.student(h) for h in model.student_fields)
+    target = sum(model.teacher(h) for h in model.teacher_fields) + zeta
+    return Rule.from_loss(name, model, (y - target) ** 2 / 2,
+                          description=description, reference=reference)
+
+
+def custom_rule(update: str | sp.Expr, *, error: str | sp.Expr | None = None,
+                name: str = "custom", noise: bool = False, weight_decay: bool = False,
+                normalized_teacher: bool = True) -> Rule:
+    """A single-unit rule typed by the user, linear teacher and student.
+
+    Arguments:
+        update: ``F`` in ``hs``, ``ht`` (local fields), ``zeta`` (output noise) and numbers.
+        error: the per-example error in ``hs``, ``ht``; default ``(hs - ht)^2 / 2``.
+
+    >>> custom_rule("ht - hs**3").update
+    (-hs**3 + ht,)
+
+    Raises:
+        ParseError, UnknownNameError: the expression cannot be read.
+    """
+    names: Mapping[str, sp.Symbol] = {"hs": hs, "ht": ht, "zeta": zeta}
+    F = update if isinstance(update, sp.Basic) else parse_expression(update, names=names,
+                                                                      argument="update")
+    err = ((hs - ht) ** 2 / 2 if error is None else
+           error if isinstance(error, sp.Basic) else
+           parse_expression(error, names={"hs": hs, "ht": ht}, argument="error"))
+    linear = get_activation("linear")
+    model = TeacherStudent(linear, linear, noise=noise, weight_decay=weight_decay,
+                           normalized_teacher=normalized_teacher)
+    return Rule(name, model, (sp.sympify(F),), sp.sympify(err),
+                description="user-defined rule F = " + str(F))
+
+
+# --- built-in activations -----------------------------------------------------------------
+register_activation(Activation("linear", lambda x: x, "g(x) = x"))
+
+# --- built-in rules ----------------------------------------------------------------------------
+_linear = get_activation("linear")
+register_rule(sgd_rule(
+    "linear-sgd", TeacherStudent(_linear, _linear),
+    description="linear perceptron, on-line gradient descent on (y - t)^2/2 (Hara, Eqs. 1-4)",
+    reference="K. Hara, 'Understanding machine learning with statistical mechanics', Eqs. 1-11"))
