@@ -13,7 +13,7 @@ from .._errors import SymstatError
 from ._common import OneLineParser
 
 #: Modules under ``symstat.cli`` that each add one or more subcommands, in help order.
-COMMANDS = ["derive"]
+COMMANDS = ["derive", "simulate"]
 
 
 def build_parser() -> OneLineParser:
@@ -30,7 +30,10 @@ def build_parser() -> OneLineParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 a check failed, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a one-line usage error (exit 2)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args.func(args) or 0)
     except SymstatError as exc:
