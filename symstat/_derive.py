@@ -57,9 +57,16 @@ class Derivation:
         return tuple(sp.Eq(sp.Derivative(funcs[s], t), r.subs(funcs)) for s, r in self.odes.items())
 
     def _repr_latex_(self) -> str:
-        lines = [rf"\frac{{d{sp.latex(s)}}}{{dt}} &= {sp.latex(r)}" for s, r in self.odes.items()]
-        lines.append(rf"\epsilon_g &= {sp.latex(self.generalization_error)}")
-        return r"$\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}$"
+        """The ODEs and ``eps_g`` in the field's notation, for Jupyter."""
+        from ._latex import latex_equations
+        return "$$" + latex_equations(self) + "$$"
+
+    def _repr_markdown_(self) -> str:
+        """The rule, its ODEs and ``eps_g`` as Markdown with display math, for Jupyter."""
+        from ._latex import latex_equations
+        head = f"**{self.rule.name}**" + (f": {self.rule.description}" if self.rule.description
+                                          else "")
+        return f"{head}\n\n$$\n{latex_equations(self)}\n$$\n"
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:

@@ -111,6 +111,8 @@ class GaussianFields:
         result = sp.S.Zero
         grouped: dict[tuple[tuple[int, ...], sp.Expr], sp.Expr] = {}
         for term in terms:
+            if term == 0:
+                continue
             coeff, powers, factor = self._split(term)
             key = (powers, factor)
             grouped[key] = grouped.get(key, sp.S.Zero) + coeff

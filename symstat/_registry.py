@@ -121,3 +121,34 @@ register_rule(sgd_rule(
     "linear-sgd", TeacherStudent(_linear, _linear),
     description="linear perceptron, on-line gradient descent on (y - t)^2/2 (Hara, Eqs. 1-4)",
     reference="K. Hara, 'Understanding machine learning with statistical mechanics', Eqs. 1-11"))
+
+# --- nonlinear activations and the classic perceptron rules (issue 4) ----------------------
+register_activation(Activation("sign", sp.sign, "g(x) = sign(x)"))
+register_activation(Activation("heaviside", sp.Heaviside, "g(x) = Heaviside(x), with g(0) = 1/2"))
+register_activation(Activation("erf", lambda x: sp.erf(x / sp.sqrt(2)), "g(x) = erf(x/sqrt(2))"))
+register_activation(Activation("relu", lambda x: sp.Max(0, x), "g(x) = max(0, x)"))
+register_activation(Activation("tanh", sp.tanh, "g(x) = tanh(x) (averages by cubature)"))
+
+_sign = get_activation("sign")
+_sign_model = TeacherStudent(_sign, _sign)
+# Noise on a sign teacher: t = sign(ht + zeta), zeta ~ N(0, sigma^2) on the teacher's field
+# (Engel & Van den Broeck, Statistical Mechanics of Learning, sec. 5.4); eps_g stays the
+# noise-free disagreement of student and teacher, arccos(R / sqrt(Q T)) / pi.
+_t = sp.sign(ht + zeta)
+_EVDB = "A. Engel and C. Van den Broeck, Statistical Mechanics of Learning (2001), ch. 9"
+_disagree = (1 - sp.sign(hs) * sp.sign(ht)) / 2
+register_rule(Rule("hebbian", _sign_model, (_t,), _disagree,
+                   description="Hebb rule for a sign perceptron: F = t, t = sign(ht + zeta)",
+                   reference=_EVDB + ", Eqs. (9.7)-(9.10)"))
+register_rule(Rule("perceptron", _sign_model, (_t * sp.Heaviside(-_t * hs),), _disagree,
+                   description="perceptron rule, learns on errors only: F = t Heaviside(-t hs)",
+                   reference=_EVDB + " (Rosenblatt's rule, on-line)"))
+register_rule(Rule("adatron", _sign_model, (-hs * sp.Heaviside(-_t * hs),), _disagree,
+                   description="AdaTron rule: F = -hs Heaviside(-t hs) (start from w != 0)",
+                   reference=_EVDB + " (AdaTron, Anlauf & Biehl 1989, on-line)"))
+_erf = get_activation("erf")
+register_rule(sgd_rule(
+    "erf-sgd", TeacherStudent(_erf, _erf),
+    description="one erf(x/sqrt 2) unit, erf teacher, on-line gradient descent on (y - t)^2/2",
+    reference="M. Biehl and H. Schwarze, J. Phys. A 28, 643 (1995); D. Saad and S. A. Solla, "
+              "Phys. Rev. E 52, 4225 (1995), K = M = 1"))

@@ -64,6 +64,20 @@ class Solution:
     def initial_values(self) -> tuple[sp.Symbol, ...]:
         return tuple(initial_value(s) for s in self.derivation.state)
 
+    def _repr_latex_(self) -> str:
+        """ODEs, ``eps_g``, the closed form and the learning rates, for Jupyter."""
+        from ._latex import latex_equations
+        return "$$" + latex_equations(self.derivation, self) + "$$"
+
+    def _repr_markdown_(self) -> str:
+        """The same as Markdown with display math, plus the notes, for Jupyter."""
+        from ._latex import latex_equations
+        rule = self.derivation.rule
+        notes = "".join(f"\n- {n}" for n in self.notes)
+        return (f"**{rule.name}**" + (f": {rule.description}" if rule.description else "")
+                + f"\n\n$$\n{latex_equations(self.derivation, self)}\n$$\n" + notes
+                + ("\n" if notes else ""))
+
 
 def _linear_system(derivation: Derivation):
     """``(A, b)`` if the rhs is affine in the state with state-free coefficients, else None."""
@@ -185,7 +199,7 @@ def solve(derivation: Derivation) -> Solution:
     if linear is None:
         notes.append("the ODEs are not linear in the order parameters with constant "
                       "coefficients: no closed form; integrate them numerically")
-        return Solution(derivation, None, None, (), J, (), None, None, None, None, tuple(notes))
+        return _nonlinear(derivation, J, notes)
 
     A, b = linear
     if A.det() == 0:
@@ -237,3 +251,67 @@ def solve(derivation: Derivation) -> Solution:
             notes.append("eps_g decays at every learning rate")
     return Solution(derivation, closed_form, eg_t, fixed_points, J, eigenvalues, decay_rate,
                     eta_opt, eta_crit, stability, tuple(notes))
+
+
+def _is_zero(expr: sp.Expr) -> bool:
+    expr = sp.sympify(expr)
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return False
+    return sp.simplify(expr) == 0
+
+
+def _finite(expr: sp.Expr) -> bool:
+    return not sp.sympify(expr).has(sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def _nonlinear(derivation: Derivation, J: sp.ImmutableMatrix, notes: list[str]) -> Solution:
+    """Fixed points and their stability for non-linear ODEs (no closed form).
+
+    The candidate checked is perfect learning, ``R_in = T_in`` and ``Q_ik = T_ik`` (student
+    = teacher, K = M); it is a fixed point when every right-hand side vanishes there. The
+    stability is that of the Jacobian's eigenvalues, where the Jacobian is finite; at a
+    non-analytic fixed point (e.g. the sign rules, ``sqrt(1 - R^2/Q)``) the approach is a
+    power law, see :mod:`symstat._asymptotics`.
+    """
+    from ._closed_forms import numeric_averages
+
+    def done(fixed=(), eigen=(), stability=None):
+        return Solution(derivation, None, None, tuple(fixed), J, tuple(eigen), None, None, None,
+                        stability, tuple(notes))
+
+    numeric = numeric_averages(list(derivation.rhs) + [derivation.generalization_error])
+    if numeric:
+        notes.append(f"{len(numeric)} average(s) have no closed form and are computed "
+                     f"numerically (Gauss-Hermite cubature): "
+                     + "; ".join(str(n) for n in numeric))
+        notes.append("fixed points not searched symbolically (numeric averages)")
+        return done()
+    model = derivation.rule.model
+    if model.K != model.M:
+        notes.append("no candidate fixed point (K != M)")
+        return done()
+    Tm = model.T
+    point = {model.R[i, n]: Tm[i, n] for i in range(model.K) for n in range(model.M)}
+    point.update({model.Q[i, k]: Tm[i, k] for i in range(model.K) for k in range(i, model.K)})
+    values = [r.subs(point) for r in derivation.rhs]
+    if not all(_is_zero(v) for v in values):
+        notes.append("perfect learning (R = T, Q = T) is not a fixed point; no other fixed "
+                     "point searched")
+        return done()
+    Jp = J.subs(point)
+    if not all(_finite(e) for e in Jp):
+        notes.append("the Jacobian is infinite at the fixed point R = T, Q = T (non-analytic "
+                     "ODEs): the approach is a power law, see the asymptotics")
+        return done([point])
+    eigen = tuple(sp.factor(e) for e in sp.Matrix(Jp).eigenvals(multiple=True))
+    try:
+        if Jp.shape == (2, 2):  # Routh-Hurwitz: both eigenvalues in the left half-plane
+            conditions = [sp.factor(Jp.trace()) < 0, sp.factor(Jp.det()) > 0]
+        else:
+            conditions = [sp.re(e) < 0 for e in set(eigen)]
+        stability = (sp.reduce_inequalities(conditions, eta)
+                     if set().union(*(c.free_symbols for c in conditions)) <= {eta}
+                     else sp.And(*conditions))
+    except (NotImplementedError, ValueError, TypeError):
+        stability = sp.And(*[sp.re(e) < 0 for e in set(eigen)])
+    return done([point], eigen, stability)

@@ -76,7 +76,8 @@ def check_parameters(symbols: Sequence[sp.Symbol], values: Mapping, *,
 
 
 def _lambdify(args, exprs, doc: str) -> Callable:
-    fn = sp.lambdify(args, exprs, modules="numpy", cse=True)
+    from ._cubature import lambdify_modules  # numeric averages (cubature) and scipy's erf
+    fn = sp.lambdify(args, exprs, modules=[lambdify_modules(), "scipy", "numpy"], cse=True)
     fn.__doc__ = doc
     return fn
 

@@ -13,7 +13,7 @@ from .._errors import SymstatError
 from ._common import OneLineParser
 
 #: Modules under ``symstat.cli`` that each add one or more subcommands, in help order.
-COMMANDS = ["derive", "simulate"]
+COMMANDS = ["derive", "simulate", "latex", "analyze"]
 
 
 def build_parser() -> OneLineParser:
