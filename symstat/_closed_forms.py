@@ -426,6 +426,9 @@ def _classify_deep(gauss, expr):
 NUMERIC_FUNCTIONS: tuple = (sp.tanh, sp.exp, sp.erf, sp.Heaviside, sp.sign, sp.Max, sp.Min,
                             sp.Abs, sp.atan, sp.sin, sp.cos, sp.log, sp.cosh, sp.sinh)
 
+#: Smooth functions whose polynomial prefactors Stein's lemma removes before the cubature.
+SMOOTH_FUNCTIONS: tuple = (sp.tanh, sp.exp, sp.erf, sp.atan, sp.sin, sp.cos, sp.cosh, sp.sinh)
+
 #: Nodes per dimension of the tensor Gauss–Hermite rule, by number of fields.
 CUBATURE_NODES = {1: 160, 2: 96, 3: 32, 4: 16}
 
@@ -492,12 +495,20 @@ def numeric_averages(expr) -> list[sp.Expr]:
 @register_average_handler
 def numeric_handler(gauss: GaussianFields, powers: tuple, factor: sp.Expr,
                     trace: list[Step] | None) -> sp.Expr | None:
-    """The fallback: an unevaluated cubature average over the fields the term uses."""
+    """The fallback: an unevaluated cubature average over the fields the term uses.
+
+    Polynomial factors in front of smooth functions are first removed by Stein's lemma, so
+    that e.g. ``E[hs tanh(ht)] = R E[1 - tanh(ht)^2]`` keeps its exact dependence on the
+    order parameters and only a function of ``T`` is left to the cubature.
+    """
     integrand = _unprotect(_monomial(gauss, powers) * factor)
     if integrand.atoms(sp.DiracDelta) or integrand.free_symbols - set(gauss.fields):
         return None
     if any(not isinstance(f, NUMERIC_FUNCTIONS) for f in integrand.atoms(sp.Function)):
         return None  # e.g. besselj: not vetted for cubature, reported as unsupported
+    if any(powers) and all(isinstance(f, SMOOTH_FUNCTIONS) for f in factor.atoms(sp.Function)):
+        _, rewritten = stein_step(gauss, powers, factor, trace)
+        return gauss.average(rewritten, trace=trace)
     used = tuple(h for h in gauss.fields if integrand.has(h))
     if not used or len(used) > max(CUBATURE_NODES):
         return None

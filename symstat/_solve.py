@@ -202,10 +202,13 @@ def solve(derivation: Derivation) -> Solution:
         return _nonlinear(derivation, J, notes)
 
     A, b = linear
+    from ._closed_forms import numeric_averages
+    numeric = numeric_averages(list(derivation.rhs) + [derivation.generalization_error])
+    if numeric:
+        notes.append(f"{len(numeric)} average(s) have no closed form and are computed "
+                     f"numerically (Gauss-Hermite cubature): " + "; ".join(map(str, numeric)))
     if A.det() == 0:
-        notes.append("the linear system is singular: no unique fixed point")
-        return Solution(derivation, None, None, (), J, tuple(A.eigenvals(multiple=True)),
-                        None, None, None, None, tuple(notes))
+        return _singular_linear(derivation, A, b, J, notes)
     xstar = sp.ImmutableMatrix([sp.factor(v) for v in -A.LUsolve(b)])
     fixed_points = (dict(zip(state, xstar)),)
     x0 = sp.Matrix([initial_value(s) for s in state])
@@ -251,6 +254,22 @@ def solve(derivation: Derivation) -> Solution:
             notes.append("eps_g decays at every learning rate")
     return Solution(derivation, closed_form, eg_t, fixed_points, J, eigenvalues, decay_rate,
                     eta_opt, eta_crit, stability, tuple(notes))
+
+
+def _singular_linear(derivation: Derivation, A, b, J, notes: list[str]) -> Solution:
+    """``dx/dt = A x + b`` with singular ``A`` (e.g. the Hebb rule, whose overlaps drift):
+    ``x(t) = exp(A t) x(0) + int_0^t exp(A u) du b``; no unique fixed point."""
+    u = sp.Dummy("u", nonnegative=True)
+    E = (sp.Matrix(A) * u).exp()
+    x0 = sp.Matrix([initial_value(s) for s in derivation.state])
+    drift = E.applyfunc(lambda e: sp.integrate(e, (u, 0, t))) * sp.Matrix(b)
+    closed = tuple(_tidy_exp(c) for c in E.subs(u, t) * x0 + drift)
+    eg_t = derivation.generalization_error.subs(dict(zip(derivation.state, closed)),
+                                                simultaneous=True)
+    notes.append("the linear system is singular (a zero eigenvalue): no unique fixed point")
+    eigenvalues = tuple(sp.factor(e) for e in A.eigenvals(multiple=True))
+    return Solution(derivation, closed, eg_t, (), J, eigenvalues, None, None, None, None,
+                    tuple(notes))
 
 
 def _is_zero(expr: sp.Expr) -> bool:

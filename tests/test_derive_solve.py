@@ -164,3 +164,17 @@ def test_trace_is_recorded_only_on_request():
     for a in traced.averages:  # each recorded value is the average of its integrand
         g = symstat.GaussianFields(traced.rule.model.fields, traced.rule.model.covariance)
         assert sp.expand(g.average(a.integrand) - a.value) == 0
+
+
+def test_hebbian_closed_form_and_law():
+    # Hebb rule, sign teacher: <t ht> = <|ht|> = sqrt(2/pi), <t hs> = sqrt(2/pi) R, t^2 = 1
+    # (Engel & Van den Broeck, Statistical Mechanics of Learning, ch. 9), a singular linear
+    # system: R = R0 + eta c t, Q = Q0 + 2 eta c (R0 t + eta c t^2/2) + eta^2 t, c = sqrt(2/pi);
+    # eps_g = arccos(R/sqrt(Q))/pi ~ 1/sqrt(2 pi t) for large t.
+    s = solve(derive(get_rule("hebbian")))
+    c = sp.sqrt(2 / sp.pi)
+    assert zero(s.solution[R] - (R0 + eta * c * t))
+    assert zero(s.solution[Q] - (Q0 + 2 * eta * c * (R0 * t + eta * c * t**2 / 2) + eta**2 * t))
+    eg = s.generalization_error.subs({R0: 0, Q0: 0, eta: 1})
+    assert zero(sp.limit(eg * sp.sqrt(t), t, sp.oo) - 1 / sp.sqrt(2 * sp.pi))
+    assert s.fixed_points == () and s.eta_opt is None
