@@ -29,6 +29,7 @@ from ._errors import SpecificationError, SymstatError, UnknownNameError
 from ._model import Rule
 from ._solve import Solution, solve
 from ._symbols import hs, ht, initial_value, lam, sigma, t, zeta
+from ._closed_forms import CUBATURE_NODES, NumericAverage, numeric_average
 from ._trace import Average, Step
 
 __all__ = ["latex_document", "latex_equations", "read_equations", "compile_pdf"]
@@ -50,6 +51,16 @@ class _Printer(LatexPrinter):
 
     def __init__(self, names: Mapping[sp.Symbol, str]):
         super().__init__({"symbol_names": dict(names), "inv_trig_style": "full"})
+        self.numeric: dict[type, int] = {}  # numeric-average class -> its number k
+
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, NumericAverage):  # \mathcal{E}_k(covariance entries)
+            k = self.numeric.setdefault(type(expr), len(self.numeric) + 1)
+            args = ", ".join(self._print(a) for a in expr.args)
+            tex = rf"\mathcal{{E}}_{{{k}}}\left({args}\right)"
+            exp = kwargs.get("exp")
+            return tex if exp is None else rf"{tex}^{{{exp}}}"
+        return super()._print(expr, **kwargs)
 
     def _operator(self, name: str, expr, exp=None) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
@@ -280,6 +291,15 @@ class _Writer:
         self.tv = names[t]
 
     # -- helpers ------------------------------------------------------------------------------
+    def notes(self) -> list[str]:
+        """The solution's notes, with the list of numeric averages left to its own section."""
+        out = []
+        for n in self.s.notes:
+            if "computed numerically" in n:
+                n = "some averages have no closed form and are computed numerically (see the section Numerical averages)"
+            out.append(n)
+        return out
+
     def tex(self, expr) -> str:
         return self.p.doprint(sp.sympify(expr))
 
@@ -625,7 +645,7 @@ class _Writer:
         s, tv = self.s, self.tv
         self.out.append(r"\section{Solution}")
         if s.closed_form is None:
-            notes = "; ".join(_tex_text(n) for n in s.notes) or "no closed form"
+            notes = "; ".join(_tex_text(n) for n in self.notes()) or "no closed form"
             self.text(f"No closed-form solution: {notes}.")
             return
         init = ", ".join(f"${self.names[initial_value(x)]}$" for x in self.d.state)
@@ -644,7 +664,7 @@ class _Writer:
         s = self.s
         self.out.append(r"\section{Fixed points and stability}")
         if not s.fixed_points:
-            notes = "; ".join(_tex_text(n) for n in s.notes if "singular" in n or "closed" in n)
+            notes = "; ".join(_tex_text(n) for n in self.notes() if "singular" in n or "closed" in n)
             self.text("No fixed point was found in closed form"
                       + (f" ({notes})" if notes else "") + ".")
         else:
@@ -668,7 +688,7 @@ class _Writer:
         s, tv = self.s, self.tv
         self.out.append(r"\section{Optimal and critical learning rates}")
         if s.decay_rate is None and s.eta_opt is None and s.eta_crit is None:
-            notes = "; ".join(_tex_text(n) for n in s.notes)
+            notes = "; ".join(_tex_text(n) for n in self.notes())
             self.text("Not available in closed form" + (f": {notes}." if notes else "."))
             return
         if s.decay_rate is not None:
@@ -708,7 +728,29 @@ class _Writer:
         self.solution_section()
         self.fixed_point_section()
         self.learning_rate_section()
+        self.numeric_section()
         return "\n".join(self.out)
+
+    def numeric_section(self) -> None:
+        if not self.p.numeric:
+            return
+        self.text(r"\section{Numerical averages}",
+                  r"These averages have no closed form. Each is a function of the covariance "
+                  r"of the fields it involves (its upper triangle, row by row, as arguments) "
+                  r"and is computed by tensor Gauss--Hermite cubature over the Cholesky factor "
+                  r"of that covariance (symstat warns where the cubature has not converged "
+                  r"to a relative $10^{-6}$):", r"\begin{align*}")
+        rows = []
+        for cls, k in sorted(self.p.numeric.items(), key=lambda item: item[1]):
+            fields = ", ".join(self.tex(f) for f in cls.fields)
+            n = CUBATURE_NODES.get(len(cls.fields), 8)
+            rows.append(rf"\mathcal{{E}}_{{{k}}} &= \left\langle {self.tex(cls.integrand)} "
+                        rf"\right\rangle_{{{fields}}} && \text{{({n} nodes per field)}}")
+        self.text(" \\\\\n".join(rows), r"\end{align*}")
+
+    def numeric_comments(self) -> list[str]:
+        return [f"% {_LABEL}:numeric {k} {','.join(f.name for f in cls.fields)} "
+                f"{sp.sstr(cls.integrand)}" for cls, k in self.p.numeric.items()]
 
 
 _PREAMBLE = r"""\documentclass[11pt]{article}
@@ -776,7 +818,7 @@ def latex_document(obj: Rule | Derivation | Solution, *, fragment: bool = False,
     body = w.body()
     head = [f"% Generated by symstat from rule {d.rule.name!r}.",
             f"% Equations labelled '{_LABEL}:...' are read back by symstat.read_equations.",
-            *w.symbol_comments()]
+            *w.symbol_comments(), *w.numeric_comments()]
     if fragment:
         need = r"% Needs \usepackage{amsmath,amssymb,graphicx}."
         return "\n".join(head + [need, "", body]) + "\n"
@@ -863,6 +905,7 @@ def _clean(body: str) -> str:
     body = re.sub(r"\\[Bb]ig{1,2}[lr]?(?![A-Za-z])", " ", body)
     body = body.replace(r"\left|", "|").replace(r"\right|", "|")
     body = re.sub(r"\\operatorname\{([A-Za-z]+)\}", r"\\\1", body)
+    body = body.replace(r"\mathcal{E}_{", "E_{")
     return body.strip().rstrip(",.").strip()
 
 
@@ -888,6 +931,7 @@ def read_equations(text: str) -> dict[str, sp.Expr]:
     from sympy.parsing.latex.errors import LaTeXParsingError
 
     from ._errors import ParseError
+    from ._parse import parse_expression
 
     def parse(tex: str, label: str) -> sp.Expr:
         try:
@@ -923,6 +967,14 @@ def read_equations(text: str) -> dict[str, sp.Expr]:
                     f.lstrip("!"): not f.startswith("!") for f in flags.split(",")}
                 heads[head.name] = sp.Symbol(name, **assumptions)
 
+    numeric: dict[str, type] = {}         # "E_{k}" -> numeric-average class
+    for m in re.finditer(rf"^% {_LABEL}:numeric (\d+) (\S+) (.+)$", text, re.M):
+        k, field_names, integrand = m.groups()
+        fields = tuple(sp.Symbol(n, real=True) for n in field_names.split(","))
+        expr = parse_expression(integrand, names={f.name: f for f in fields},
+                                argument=f"numeric average {k}")
+        numeric[f"E_{{{k}}}"] = numeric_average(fields, expr)
+
     def convert(expr: sp.Basic) -> sp.Basic:
         if isinstance(expr, sp.Symbol):
             if expr.name in symbols:
@@ -931,6 +983,8 @@ def read_equations(text: str) -> dict[str, sp.Expr]:
         if isinstance(expr, sp.core.function.AppliedUndef):
             name = expr.func.__name__
             args = [convert(a) for a in expr.args]
+            if name in numeric:
+                return numeric[name](*args)
             if name in heads and args == [0]:
                 return heads[name]                 # X(0): an initial value
             if name in _KNOWN_FUNCTIONS:

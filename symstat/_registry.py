@@ -152,3 +152,8 @@ register_rule(sgd_rule(
     description="one erf(x/sqrt 2) unit, erf teacher, on-line gradient descent on (y - t)^2/2",
     reference="M. Biehl and H. Schwarze, J. Phys. A 28, 643 (1995); D. Saad and S. A. Solla, "
               "Phys. Rev. E 52, 4225 (1995), K = M = 1"))
+_tanh = get_activation("tanh")
+register_rule(sgd_rule(
+    "tanh-sgd", TeacherStudent(_tanh, _tanh),
+    description="one tanh unit, tanh teacher, on-line gradient descent: averages by cubature",
+    reference="no closed form: numeric Gaussian averages (Gauss-Hermite cubature)"))

@@ -42,6 +42,11 @@ def add_parser(sub) -> None:
                    help="keep the drawn teacher w_t,i ~ N(0, 1/N) unnormalized (with --general-T)")
     p.add_argument("--test-samples", type=positive_int,
                    help="also record the empirical error on this many held-out inputs")
+    p.add_argument("--compare", action="store_true",
+                   help="add the N -> infinity theory of eps_g (closed form or integrated ODEs), "
+                        "z-scores and a verdict")
+    p.add_argument("--tolerance", type=positive_float, default=4.0,
+                   help="with --compare: largest acceptable |z|, in standard errors (default 4)")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     p.add_argument("--out", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=_simulate)
@@ -134,15 +139,24 @@ def _simulate(args: argparse.Namespace) -> int:
             run[f"{n}_stderr"] = [_num(v) for v in sim.stderr(n)[e]]
         run["diverged"] = int(sim.diverged[e])
         runs.append(run)
+    comparison = _compare_with_theory(rule, sim, args) if args.compare else None
+    if comparison is not None:
+        for e, run in enumerate(runs):
+            run["eg_theory"] = [_num(v) for v in comparison.theory[e]]
+            run["z"] = [_num(v) for v in comparison.z[e]]
+            run["max_abs_z"] = _num(comparison.max_abs_z[e])
+            run["agree"] = bool(comparison.agree[e])
     if args.format == "json":
         text = dumps({"rule": rule.name, "method": sim.method, "N": sim.N, "trials": sim.trials,
                       "seed": sim.seed, "R0": args.R0, "Q0": args.Q0,
-                      "teacher": sim.teacher, "t": sim.t.tolist(), "runs": runs})
+                      "teacher": sim.teacher, "t": sim.t.tolist(), "runs": runs,
+                      **({"tolerance": args.tolerance} if comparison is not None else {})})
     elif args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         cols = ["eg_mean", "eg_stderr"] + [f"{n}_{s}" for n in names if n != "eps_g"
                                           for s in ("mean", "stderr")]
+        cols += ["eg_theory", "z"] if comparison is not None else []
         w.writerow(["eta", "t"] + cols + ["diverged"])
         for run in runs:
             for i, ti in enumerate(sim.t):
@@ -155,14 +169,46 @@ def _simulate(args: argparse.Namespace) -> int:
             lines.append(f"eta = {run['eta']:g}" + (f"  ({run['diverged']} trials diverged)"
                                                    if run["diverged"] else ""))
             state = [n for n in names if n != "eps_g"]
-            lines.append(f"{'t':>8} {'eps_g':>12} {'stderr':>12}" + "".join(f"{n:>12}" for n in state))
+            extra = ["theory", "z"] if comparison is not None else []
+            lines.append(f"{'t':>8} {'eps_g':>12} {'stderr':>12}"
+                         + "".join(f"{n:>12}" for n in state + extra))
             mean, se = sim.mean("eps_g")[e], sim.stderr("eps_g")[e]
             for i, ti in enumerate(sim.t):
+                more = ([comparison.theory[e, i], comparison.z[e, i]]
+                        if comparison is not None else [])
                 lines.append(f"{ti:8.3f} {mean[i]:12.5g} {se[i]:12.3g}"
-                             + "".join(f"{sim.mean(n)[e, i]:12.5g}" for n in state))
+                             + "".join(f"{v:12.5g}" for v in
+                                       [sim.mean(n)[e, i] for n in state] + more))
+        if comparison is not None:
+            lines.append(comparison.verdict())
         text = "\n".join(lines)
     emit(text, args.out)
     return 0
+
+
+def _compare_with_theory(rule, sim, args):
+    """The simulation against the theory of its rule at the recorded times: the exact
+    finite-N mean where it exists (linear rules), else the N -> infinity ODEs."""
+    from .._compare import compare, finite_n_curves, theory_curves
+    from .._errors import NoClosedFormError
+    from .._finite_n import finite_n_theory
+
+    params = {k: v for k, v in (("sigma", args.sigma), ("lam", args.lam)) if v is not None}
+    if not rule.model.normalized_teacher:
+        params["T"] = 1.0
+    try:
+        exact = finite_n_theory(rule)
+    except NoClosedFormError:
+        exact = None
+    if exact is not None:
+        curves = finite_n_curves(exact, N=sim.N, t=sim.t, eta=sim.eta,
+                                 initial={"R0": args.R0, "Q0": args.Q0}, parameters=params)
+        label = f"the exact finite-N theory (N = {sim.N})"
+    else:
+        curves = theory_curves(rule, t=sim.t, eta=sim.eta,
+                               initial={"R": args.R0, "Q": args.Q0}, parameters=params)
+        label = f"the N -> infinity theory (the simulation has N = {sim.N}: O(1/N) apart)"
+    return compare(sim, curves["eps_g"], tolerance=args.tolerance, label=label)
 
 
 def _output_folder(path: str) -> Path:
