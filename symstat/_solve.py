@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.matrices.exceptions import MatrixError
 
 from ._derive import Derivation
 from ._symbols import eta, initial_value, t
@@ -77,6 +78,11 @@ class Solution:
         return (f"**{rule.name}**" + (f": {rule.description}" if rule.description else "")
                 + f"\n\n$$\n{latex_equations(self.derivation, self)}\n$$\n" + notes
                 + ("\n" if notes else ""))
+
+
+#: Largest number of order parameters for which a symbolic closed form is attempted
+#: (eigen-decomposition of a symbolic matrix grows quickly beyond that).
+MAX_CLOSED_FORM_STATE = 4
 
 
 def _linear_system(derivation: Derivation):
@@ -202,6 +208,14 @@ def solve(derivation: Derivation) -> Solution:
         return _nonlinear(derivation, J, notes)
 
     A, b = linear
+    if len(state) > MAX_CLOSED_FORM_STATE:
+        notes.append(f"{len(state)} order parameters: a symbolic closed form is attempted only "
+                     f"up to {MAX_CLOSED_FORM_STATE}; integrate the ODEs numerically")
+        fixed = ()
+        if A.det(method="berkowitz") != 0:
+            fixed = (dict(zip(state, [sp.factor(v) for v in -A.LUsolve(b)])),)
+        return Solution(derivation, None, None, fixed, J, (), None, None, None, None,
+                        tuple(notes))
     from ._closed_forms import numeric_averages
     numeric = numeric_averages(list(derivation.rhs) + [derivation.generalization_error])
     if numeric:
@@ -218,7 +232,7 @@ def solve(derivation: Derivation) -> Solution:
         coeffs = P.inv() * (x0 - xstar)
         closed = xstar + sum((coeffs[j] * sp.exp(D[j, j] * t) * P[:, j]
                               for j in range(len(state))), sp.zeros(len(state), 1))
-    except (sp.MatrixError, ValueError, NotImplementedError):
+    except (MatrixError, ValueError, NotImplementedError):
         modes = None
         closed = xstar + (sp.Matrix(A) * t).exp() * (x0 - xstar)
         notes.append("the Jacobian is not diagonalizable: solution via the matrix exponential")
@@ -276,6 +290,9 @@ def _is_zero(expr: sp.Expr) -> bool:
     expr = sp.sympify(expr)
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return False
+    # A cheap exact attempt first; simplify only on what is left (large committee ODEs).
+    if sp.cancel(sp.expand(expr)) == 0:
+        return True
     return sp.simplify(expr) == 0
 
 
@@ -318,11 +335,21 @@ def _nonlinear(derivation: Derivation, J: sp.ImmutableMatrix, notes: list[str]) 
                      "point searched")
         return done()
     Jp = J.subs(point)
+    if Jp.rows > MAX_CLOSED_FORM_STATE:
+        notes.append(f"perfect learning is a fixed point; its {Jp.rows}x{Jp.cols} Jacobian is "
+                     f"not diagonalized symbolically: evaluate solution.jacobian at numeric "
+                     f"parameters")
+        return done([point])
     if not all(_finite(e) for e in Jp):
         notes.append("the Jacobian is infinite at the fixed point R = T, Q = T (non-analytic "
                      "ODEs): the approach is a power law, see the asymptotics")
         return done([point])
-    eigen = tuple(sp.factor(e) for e in sp.Matrix(Jp).eigenvals(multiple=True))
+    try:
+        eigen = tuple(sp.factor(e) for e in sp.Matrix(Jp).eigenvals(multiple=True))
+    except (MatrixError, NotImplementedError):
+        notes.append(f"the {Jp.rows}x{Jp.cols} Jacobian at the fixed point has no eigenvalues "
+                     f"in radicals: evaluate it at numeric parameters (solution.jacobian)")
+        return done([point])
     try:
         if Jp.shape == (2, 2):  # Routh-Hurwitz: both eigenvalues in the left half-plane
             conditions = [sp.factor(Jp.trace()) < 0, sp.factor(Jp.det()) > 0]

@@ -178,3 +178,20 @@ def test_hebbian_closed_form_and_law():
     eg = s.generalization_error.subs({R0: 0, Q0: 0, eta: 1})
     assert zero(sp.limit(eg * sp.sqrt(t), t, sp.oo) - 1 / sp.sqrt(2 * sp.pi))
     assert s.fixed_points == () and s.eta_opt is None
+
+
+def test_large_linear_committee_integrates_like_the_note_at_K_eta():
+    # A linear soft committee machine, K = 3, M = 1: the sum u = w_1 + w_2 + w_3 obeys the
+    # note's Eq. 4 with learning rate K eta, so eps_g(t) = eps_g(0) exp(-K eta (2 - K eta) t)
+    # (Hara, Eqs. 5, 10, 11 with eta -> K eta). Nine order parameters: no symbolic closed
+    # form is attempted, the ODEs are integrated.
+    lin = symstat.get_activation("linear")
+    d = derive(symstat.sgd_rule("scm3", symstat.TeacherStudent(lin, lin, K=3, M=1)))
+    s = solve(d)
+    assert s.closed_form is None and any("integrate" in n for n in s.notes)
+    t_eval = np.linspace(0, 4, 9)
+    traj = integrate(d, initial={x.name: 0.0 for x in d.state}, t_eval=t_eval,
+                     parameters={"eta": 0.2})
+    K, e = 3, 0.2
+    np.testing.assert_allclose(traj.eps_g, 0.5 * np.exp(-K * e * (2 - K * e) * t_eval),
+                               rtol=1e-7)
