@@ -156,8 +156,11 @@ def compare(simulation: Simulation, theory, *, quantity: str = "eps_g", toleranc
                                  f"{quantity} has {mean.shape} ([eta, t])")
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = mean - theory
-        z = gap / se
-        nil = (se == 0) & (np.abs(gap) <= 1e-9 * np.maximum(1.0, np.abs(theory)))
+        # Rounding floor: where every trial has the same value (t = 0) the sample spread is
+        # rounding noise (~1e-17), which must not turn a rounding-size gap into a large z.
+        floor = 1e-12 * np.maximum(1.0, np.abs(theory))
+        z = gap / np.maximum(se, floor)
+        nil = (se <= floor) & (np.abs(gap) <= floor)
         z = np.where(nil, 0.0, z)
     z = np.where(np.isnan(z), np.inf, z)
     worst = np.max(np.abs(z), axis=1)
