@@ -330,6 +330,13 @@ def _nonlinear(derivation: Derivation, J: sp.ImmutableMatrix, notes: list[str]) 
     point = {model.R[i, n]: Tm[i, n] for i in range(model.K) for n in range(model.M)}
     point.update({model.Q[i, k]: Tm[i, k] for i in range(model.K) for k in range(i, model.K)})
     values = [r.subs(point) for r in derivation.rhs]
+    if model.K == 1 and any(v.has(sp.nan, sp.zoo) for v in values):
+        # 0/0 at R = T, Q = T (e.g. the AdaTron, sqrt(Q - R^2) in a denominator): the limit
+        # along R = T (1 - x), x -> 0+, decides.
+        x = sp.Dummy("x", positive=True)
+        along = {model.R[0, 0]: Tm[0, 0] * (1 - x), model.Q[0, 0]: Tm[0, 0]}
+        values = [sp.limit(r.subs(along), x, 0, "+") if v.has(sp.nan, sp.zoo) else v
+                  for r, v in zip(derivation.rhs, values)]
     if not all(_is_zero(v) for v in values):
         notes.append("perfect learning (R = T, Q = T) is not a fixed point; no other fixed "
                      "point searched")

@@ -195,3 +195,10 @@ def test_large_linear_committee_integrates_like_the_note_at_K_eta():
     K, e = 3, 0.2
     np.testing.assert_allclose(traj.eps_g, 0.5 * np.exp(-K * e * (2 - K * e) * t_eval),
                                rtol=1e-7)
+
+
+def test_adatron_perfect_student_is_a_fixed_point():
+    # With w_s parallel to w_t the AdaTron never errs, so F = -hs Theta(-t hs) = 0 and
+    # R = Q = T = 1 is fixed; its ODEs are 0/0 there (sqrt(Q - R^2) in a denominator).
+    s = solve(derive(get_rule("adatron")))
+    assert s.fixed_points == ({R: 1, Q: 1},)
