@@ -444,14 +444,17 @@ class NumericAverage(sp.Function):
     fields: tuple = ()
     integrand: sp.Expr = sp.S.Zero
     numeric_name: str = ""
+    short_name: str = ""
 
     @classmethod
     def eval(cls, *args):
         return None
 
     def _sympystr(self, printer):
+        # A plain function call, so that ``sympify`` reads printed results back; what each
+        # E_numK averages is listed by :func:`numeric_legend`.
         args = ", ".join(printer.doprint(a) for a in self.args)
-        return f"E_num[{printer.doprint(self.integrand)}]({args})"
+        return f"{self.short_name}({args})"
 
     def _latex(self, printer, exp=None):
         body = (rf"\left\langle {printer.doprint(self.integrand)} \right\rangle_{{\mathrm{{num}}}}"
@@ -474,13 +477,24 @@ def numeric_average(fields: tuple, integrand: sp.Expr) -> type:
         name = f"symstat_numavg_{len(_NUMERIC)}"
         _NUMERIC[key] = type(name, (NumericAverage,), {
             "fields": tuple(fields), "integrand": integrand, "numeric_name": name,
-            "__module__": __name__})
+            "short_name": f"E_num{len(_NUMERIC) + 1}", "__module__": __name__})
     return _NUMERIC[key]
 
 
 def registered_numeric_averages() -> dict[str, type]:
     """``{name: class}`` of every numeric average made so far (for lambdify)."""
     return {cls.numeric_name: cls for cls in _NUMERIC.values()}
+
+
+def numeric_legend(expr) -> dict[str, dict]:
+    """``{"E_numK": {"integrand": ..., "fields": [...]}}`` for the numeric averages in ``expr``.
+
+    The arguments of ``E_numK(...)`` are the upper triangle of the covariance of its fields,
+    row by row.
+    """
+    return {type(a).short_name: {"integrand": str(type(a).integrand),
+                                 "fields": [f.name for f in type(a).fields]}
+            for a in numeric_averages(expr)}
 
 
 def numeric_averages(expr) -> list[sp.Expr]:

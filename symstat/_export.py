@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from ._closed_forms import numeric_legend
 from ._derive import Derivation
 from ._solve import Solution
 
@@ -19,7 +20,8 @@ def derivation_to_dict(derivation: Derivation, solution: Solution | None = None)
     Keys: ``rule``, ``order_parameters``, ``parameters``, ``convention``, ``odes``,
     ``generalization_error``, ``solution`` (or ``None``), ``generalization_error_solution``,
     ``fixed_points``, ``eigenvalues``, ``stability``, ``decay_rate``, ``eta_opt``,
-    ``eta_crit``, ``notes``. Expression strings use the names ``R, Q, T, eta, t, R0, Q0,
+    ``eta_crit``, ``notes``; and ``numeric_averages`` (``{"E_numK": {"integrand", "fields"}}``)
+    when some averages are computed by cubature. Expression strings use the names ``R, Q, T, eta, t, R0, Q0,
     sigma, lam`` (and ``Q_12``, ``R_11``, ... for committee machines).
 
     >>> from symstat import derive, get_rule, solve
@@ -43,6 +45,9 @@ def derivation_to_dict(derivation: Derivation, solution: Solution | None = None)
         "odes": {s.name: str(r) for s, r in derivation.odes.items()},
         "generalization_error": str(derivation.generalization_error),
     }
+    legend = numeric_legend(list(derivation.rhs) + [derivation.generalization_error])
+    if legend:
+        out["numeric_averages"] = legend
     if solution is not None:
         out.update({
             "solution": (None if solution.solution is None else

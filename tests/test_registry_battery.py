@@ -76,3 +76,33 @@ def test_odes_and_error_match_monte_carlo(derivation, noise):
     e = np.asarray(error_function(rule)(hs, ht), dtype=float) * np.ones(n)
     eg = generalization_error_function(d)(POINT["R"], POINT["Q"], *params.values())
     assert abs(e.mean() - float(eg)) <= 5 * e.std() / np.sqrt(n) + 1e-9
+
+
+def test_json_expressions_read_back_with_sympify(derivation):
+    # Every expression string of `symstat derive --format json` is read back by sympify with
+    # the documented names; numeric averages appear as calls E_numK(...) listed in
+    # "numeric_averages". Read back, each equals the derived expression.
+    from sympy.core.function import AppliedUndef
+
+    from symstat._closed_forms import numeric_averages
+    from symstat._export import derivation_to_dict
+
+    data = derivation_to_dict(derivation)
+    names = {n: sp.Symbol(n) for n in "R Q T eta t R0 Q0 sigma lam".split()}
+    names.update({s.name: sp.Symbol(s.name) for s in derivation.state})
+    classes = {type(a).short_name: type(a)
+               for a in numeric_averages(list(derivation.rhs) + [derivation.generalization_error])}
+    assert set(data.get("numeric_averages", {})) == set(classes)
+
+    def read(text):
+        expr = sp.sympify(text, locals=names)
+        return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in classes,
+                            lambda e: classes[e.func.__name__](*e.args))
+
+    def plain(expr):
+        return expr.xreplace({s: sp.Symbol(s.name) for s in expr.free_symbols})
+
+    pairs = [(data["odes"][s.name], r) for s, r in derivation.odes.items()]
+    pairs.append((data["generalization_error"], derivation.generalization_error))
+    for text, derived in pairs:
+        assert sp.simplify(read(text) - plain(derived)) == 0

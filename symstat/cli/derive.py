@@ -6,6 +6,7 @@ import argparse
 
 import sympy as sp
 
+from .._closed_forms import numeric_legend
 from .._check import check_generalization_error, check_odes, check_solution
 from .._derive import Derivation, derive
 from .._errors import ParseError
@@ -67,6 +68,12 @@ def _text(d: Derivation, s: Solution) -> str:
              + ("  (T = 1)" if m.normalized_teacher and m.M == 1 else ""),
              f"generalization error: eps_g = {d.generalization_error}", "ODEs (t = m/N):"]
     lines += [f"  d{k.name}/dt = {v}" for k, v in d.odes.items()]
+    legend = numeric_legend(list(d.rhs) + [d.generalization_error])
+    if legend:
+        lines.append("numeric averages (Gauss-Hermite cubature; arguments: the covariance of "
+                     "the fields, upper triangle):")
+        lines += [f"  {k} = <{v['integrand']}> over {', '.join(v['fields'])}"
+                  for k, v in legend.items()]
     if s.solution is not None:
         init = ", ".join(f"{k.name}(0) = {v}" for k, v in zip(d.state, s.initial_values))
         lines.append(f"solution ({init}):")
