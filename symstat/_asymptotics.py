@@ -156,7 +156,8 @@ def integrate_schedule(derivation: Derivation, schedule, *, initial: Mapping, t_
         rate = lambda t, y: float(fn(t, *y, *values))  # noqa: E731
 
     def f(t, y):
-        e = rate(t, y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # reported below, by name
+            e = rate(t, y)
         if not math.isfinite(e) or e < 0:
             raise SpecificationError(f"schedule gave eta = {e} at t = {t}")
         return np.asarray(rhs(*y, e, *values), dtype=float)

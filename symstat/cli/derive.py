@@ -9,7 +9,8 @@ import sympy as sp
 from .._closed_forms import numeric_legend
 from .._check import check_generalization_error, check_odes, check_solution
 from .._derive import Derivation, derive
-from .._errors import ParseError
+from .._errors import ParseError, SpecificationError
+from .._parse import parse_expression
 from .._export import derivation_to_dict
 from .._registry import RULES
 from .._solve import Solution, solve
@@ -38,8 +39,14 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("integrate", help="eps_g(t) and the order parameters, numerically")
     add_rule_arguments(p)
-    p.add_argument("--eta", type=positive_float, action="append", required=True,
+    p.add_argument("--eta", type=positive_float, action="append",
                    help="learning rate (repeat for several)")
+    p.add_argument("--schedule", metavar="EXPR",
+                   help="a learning-rate schedule eta(t) in t and the order parameters, "
+                        "e.g. '2/(1 + t)', instead of --eta")
+    p.add_argument("--optimal", action="store_true",
+                   help="the learning rate that maximizes -d eps_g/dt at every time, "
+                        "derived from the ODEs, instead of --eta")
     p.add_argument("--t-max", type=positive_float, default=10.0)
     p.add_argument("--points", type=positive_int, default=11, help="number of recorded times")
     p.add_argument("--R0", type=finite_float, default=0.0, help="R(0) (default: the note's 0)")
@@ -50,6 +57,31 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     p.add_argument("--out", "-o", metavar="FILE")
     p.set_defaults(func=_integrate)
+
+
+def _scheduled_run(d, args, t, init, params) -> dict:
+    """One run with a learning rate eta(t, state): a typed schedule or the optimal one."""
+    import numpy as np
+
+    from .._asymptotics import integrate_schedule, optimal_learning_rate
+    from .._symbols import t as t_symbol
+    from ..numerics import _lambdify
+
+    if args.optimal:
+        rate = optimal_learning_rate(d)
+    else:
+        names = {s.name: s for s in d.state + d.parameters if s.name != "eta"}
+        names["t"] = t_symbol
+        rate = parse_expression(args.schedule, names=names, argument="--schedule")
+    traj = integrate_schedule(d, rate, initial=init, t_eval=t, parameters=params)
+    others = [p for p in d.parameters if p.name != "eta"]
+    fn = _lambdify((t_symbol,) + d.state + tuple(others), rate, "eta(t, state)")
+    eta_t = np.broadcast_to(np.asarray(fn(t, *[traj.state[s.name] for s in d.state],
+                                          *[params[p.name] for p in others]), dtype=float),
+                            t.shape)
+    return {"eta": str(rate), "method": "solve_ivp, eta(t)",
+            **{k: v.tolist() for k, v in dict(traj.state, eps_g=traj.eps_g).items()},
+            "eta_t": eta_t.tolist()}
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -165,7 +197,14 @@ def _integrate(args: argparse.Namespace) -> int:
     t = np.linspace(0.0, args.t_max, args.points)
     init = {"R": args.R0, "Q": args.Q0}
     runs = []
-    for eta in args.eta:
+    chosen = [o for o, v in (("--eta", args.eta), ("--schedule", args.schedule),
+                             ("--optimal", args.optimal)) if v]
+    if len(chosen) != 1:
+        raise SpecificationError(f"give exactly one of --eta, --schedule, --optimal "
+                                 f"(got {', '.join(chosen) or 'none'})")
+    if args.schedule or args.optimal:
+        runs.append(_scheduled_run(d, args, t, init, params))
+    for eta in args.eta or []:
         p = dict(params, eta=eta)
         if s.closed_form is not None:
             out = evaluate_closed_form(s, t=t, initial={"R0": args.R0, "Q0": args.Q0}, parameters=p)
@@ -175,7 +214,7 @@ def _integrate(args: argparse.Namespace) -> int:
             out = dict(traj.state, eps_g=traj.eps_g)
             method = "solve_ivp"
         runs.append({"eta": eta, "method": method, **{k: v.tolist() for k, v in out.items()}})
-    names = [x.name for x in d.state] + ["eps_g"]
+    names = [x.name for x in d.state] + ["eps_g"] + (["eta_t"] if "eta_t" in runs[0] else [])
     if args.format == "json":
         text = dumps({"rule": d.rule.name, "t": t.tolist(), "R0": args.R0, "Q0": args.Q0,
                       "parameters": params, "runs": runs})
