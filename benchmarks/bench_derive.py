@@ -8,21 +8,13 @@ Both run in this process, after the imports; the ratio is printed.
 Run: python benchmarks/bench_derive.py
 """
 
-import time
 
 import sympy as sp
 from sympy.stats import E, Normal
 
 import symstat
+from _timing import best_of
 
-
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def symstat_full():

@@ -7,11 +7,11 @@
 Run: python benchmarks/bench_simulate.py   (about a minute)
 """
 
-import time
 
 import numpy as np
 
 from symstat import NumericRule, get_rule, simulate
+from _timing import best_of
 
 
 def draw_inputs_alone(N, trials, steps, seed):
@@ -25,14 +25,6 @@ def draw_inputs_alone(N, trials, steps, seed):
         np.stack([g.standard_normal((b, N)) for g in gens])
         m += b
 
-
-def best_of(fn, repeat=2):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main():
