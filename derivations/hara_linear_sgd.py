@@ -19,8 +19,13 @@ from symstat.cli import main as cli
 from symstat.symbols import eta
 
 
+FAILED = []
+
+
 def show(title, ok=None):
     print(f"{'[ok] ' if ok else '[!!] ' if ok is not None else ''}{title}")
+    if ok is not None and not ok:
+        FAILED.append(title)
 
 
 rule = get_rule("linear-sgd")
@@ -61,3 +66,5 @@ show("the simulated eta = 2 curve rises as the finite-N theory says (|z| < 4 at 
 print("\nThe note's Figure 1 (and the overlay with the finite-N theory):")
 out = sys.argv[1] if len(sys.argv) > 1 else "symstat-out/hara"
 cli(["reproduce", "hara", "--out", out])
+if FAILED:
+    raise SystemExit(f"{len(FAILED)} check(s) failed: {'; '.join(FAILED)}")
