@@ -13,7 +13,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = ["hara_figure", "overlay_figure", "render"]

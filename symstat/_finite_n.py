@@ -29,7 +29,7 @@ from ._derive import derive
 from ._errors import NoClosedFormError
 from ._gauss import GaussianFields
 from ._model import Rule
-from ._symbols import eta, initial_value, lam, sigma, t
+from ._symbols import eta, initial_value, lam, t
 
 __all__ = ["N", "m", "FiniteNTheory", "finite_n_theory"]
 

@@ -149,12 +149,13 @@ class GaussianFields:
         if trace is not None and sum(powers) > 0:
             monomial = sp.Mul(*(h**k for h, k in zip(self.fields, powers)))
             seq = [a for a, k in enumerate(powers) for _ in range(k)]
+            matchings = wick_pairings(seq)
             pairings = tuple(
                 tuple((self.fields[seq[i]], self.fields[seq[j]], self.cov[seq[i], seq[j]])
                       for i, j in p)
-                for p in wick_pairings(seq)[:105])
+                for p in matchings[:105])
             trace.append(Step("wick", monomial, value,
-                              f"Isserlis' theorem: sum over {len(wick_pairings(seq))} pairings",
+                              f"Isserlis' theorem: sum over {len(matchings)} pairings",
                               "Isserlis (1918); Wick (1950)", pairings))
         return value
 

@@ -494,8 +494,8 @@ class _Writer:
                          r"T_{nm} = \boldsymbol{B}_n \cdot \boldsymbol{B}_m"
                          + (r" = \delta_{nm}" if m.normalized_teacher else ""),
                          r"\end{equation}"]
-        self.text(f"As $N \\to \\infty$ the local fields are jointly Gaussian (central limit "
-                  f"theorem) with zero mean and covariance")
+        self.text("As $N \\to \\infty$ the local fields are jointly Gaussian (central limit "
+                  "theorem) with zero mean and covariance")
         fields = ", ".join(self.names[h] for h in m.fields)
         cov = m.covariance
         rows = r" \\ ".join(" & ".join(self.tex(cov[a, b]) for b in range(cov.shape[1]))
@@ -593,7 +593,7 @@ class _Writer:
             lamR = rf" - \frac{{\eta \lambda}}{{N}} {Rn}^{{m}}" if decay else ""
             lamQ = (rf" - \frac{{2 \eta \lambda}}{{N}} {Qn}^{{m}} + O(N^{{-2}})"
                     if decay else "")
-            self.text(f"Multiplying the update by $\\boldsymbol{{w}}_t$, and squaring it,")
+            self.text("Multiplying the update by $\\boldsymbol{w}_t$, and squaring it,")
             self.out += [r"\begin{align}",
                          rf"{Rn}^{{m+1}} &= {Rn}^{{m}} + \frac{{\eta}}{{N}} F {self.names[ht]}"
                          rf"{lamR}, \\",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -439,6 +439,24 @@ def _mark(div_step, alive, bad, step):
     return newly
 
 
+def _store_overlaps(cfg: _Config, R, Q, step, out, alive, div_step, kill) -> None:
+    """Mark trials whose overlaps stopped being finite as diverged at ``step`` (``kill``
+    freezes them) and write the state into ``out``: NaN for R, inf for Q once diverged."""
+    bad = ~(np.all(np.isfinite(Q), axis=(2, 3)) & np.all(np.isfinite(R), axis=(2, 3)))
+    kill(_mark(div_step, alive, bad, step))
+    vec = _state_vector(cfg, R, Q)
+    vec[~alive] = np.nan
+    vec[..., cfg.rule.K * cfg.rule.M:][~alive] = np.inf
+    out[...] = vec
+
+
+def _mean_error(rule: NumericRule, hs, ht) -> np.ndarray:
+    """The rule's error averaged over held-out samples: ``hs (..., s, K)``, ``ht (..., s, M)``."""
+    err = rule.error(*[hs[..., i] for i in range(rule.K)], *[ht[..., n] for n in range(rule.M)])
+    return np.broadcast_to(np.asarray(err, dtype=float), np.broadcast_shapes(
+        hs.shape[:-1], ht.shape[:-1])).mean(axis=-1)
+
+
 def _record_slots(steps):
     return {int(s): k for k, s in enumerate(steps)}
 
@@ -470,19 +488,12 @@ def _micro_chunk(cfg: _Config, streams, block, rec, teacher_gram, test, div_step
         Ws = W.reshape(c, E, K, N)
         R = np.einsum("cekn,cmn->cekm", Ws, B)
         Q = np.einsum("cekn,cejn->cekj", Ws, Ws)
-        bad = ~(np.all(np.isfinite(Q), axis=(2, 3)) & np.all(np.isfinite(R), axis=(2, 3)))
-        _kill(_mark(div_step, alive, bad, m))
-        vec = _state_vector(cfg, R, Q)
-        vec[~alive] = np.nan
-        vec[..., K * M:][~alive] = np.inf
-        rec[:, :, k] = vec
+        _store_overlaps(cfg, R, Q, m, rec[:, :, k], alive, div_step, _kill)
         if test is not None:
             X = np.stack([g.standard_normal((cfg.test_samples, N)) for g in g_test])
             hs = np.einsum("csn,cekn->cesk", X, Ws)
             ht = np.einsum("csn,cmn->csm", X, B)[:, None]
-            err = rule.error(*[hs[..., i] for i in range(K)], *[ht[..., n] for n in range(M)])
-            err = np.broadcast_to(np.asarray(err, dtype=float), hs.shape[:-1]).mean(axis=-1)
-            test[:, :, k] = np.where(alive, err, np.inf)
+            test[:, :, k] = np.where(alive, _mean_error(rule, hs, ht), np.inf)
 
     def _kill(newly):
         if np.any(newly):
@@ -564,18 +575,11 @@ def _reduced_chunk(cfg: _Config, streams, block, rec, teacher_gram, test, div_st
 
     def record(m):
         k = slots[m]
-        bad = ~(np.all(np.isfinite(Q), axis=(2, 3)) & np.all(np.isfinite(R), axis=(2, 3)))
-        _kill(_mark(div_step, alive, bad, m))
-        vec = _state_vector(cfg, R, Q)
-        vec[~alive] = np.nan
-        vec[..., K * M:][~alive] = np.inf
-        rec[:, :, k] = vec
+        _store_overlaps(cfg, R, Q, m, rec[:, :, k], alive, div_step, _kill)
         if test is not None:
             Zt = np.stack([g.standard_normal((cfg.test_samples, d)) for g in g_test])
             h = np.einsum("cemd,csd->cesm", factor(), Zt)
-            err = rule.error(*[h[..., M + i] for i in range(K)], *[h[..., n] for n in range(M)])
-            err = np.broadcast_to(np.asarray(err, dtype=float), h.shape[:-1]).mean(axis=-1)
-            test[:, :, k] = np.where(alive, err, np.inf)
+            test[:, :, k] = np.where(alive, _mean_error(rule, h[..., M:], h[..., :M]), np.inf)
 
     def _kill(newly):
         if np.any(newly):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.exceptions import MatrixError
 
+from ._closed_forms import numeric_averages
 from ._derive import Derivation
 from ._symbols import eta, initial_value, t
 
@@ -201,13 +202,20 @@ def solve(derivation: Derivation) -> Solution:
     J = sp.ImmutableMatrix(f.jacobian(x))
     others = [p for p in derivation.parameters if p != eta]
     notes: list[str] = []
+    numeric = numeric_averages(list(derivation.rhs) + [derivation.generalization_error])
+    numeric_note = (f"{len(numeric)} average(s) have no closed form and are computed "
+                    f"numerically (Gauss-Hermite cubature): " + "; ".join(map(str, numeric)))
     linear = _linear_system(derivation)
     if linear is None:
         notes.append("the ODEs are not linear in the order parameters with constant "
                       "coefficients: no closed form; integrate them numerically")
-        return _nonlinear(derivation, J, notes)
+        if numeric:
+            notes.append(numeric_note)
+        return _nonlinear(derivation, J, notes, numeric=bool(numeric))
 
     A, b = linear
+    if numeric:
+        notes.append(numeric_note)
     if len(state) > MAX_CLOSED_FORM_STATE:
         notes.append(f"{len(state)} order parameters: a symbolic closed form is attempted only "
                      f"up to {MAX_CLOSED_FORM_STATE}; integrate the ODEs numerically")
@@ -216,11 +224,6 @@ def solve(derivation: Derivation) -> Solution:
             fixed = (dict(zip(state, [sp.factor(v) for v in -A.LUsolve(b)])),)
         return Solution(derivation, None, None, fixed, J, (), None, None, None, None,
                         tuple(notes))
-    from ._closed_forms import numeric_averages
-    numeric = numeric_averages(list(derivation.rhs) + [derivation.generalization_error])
-    if numeric:
-        notes.append(f"{len(numeric)} average(s) have no closed form and are computed "
-                     f"numerically (Gauss-Hermite cubature): " + "; ".join(map(str, numeric)))
     if A.det() == 0:
         return _singular_linear(derivation, A, b, J, notes)
     xstar = sp.ImmutableMatrix([sp.factor(v) for v in -A.LUsolve(b)])
@@ -300,7 +303,8 @@ def _finite(expr: sp.Expr) -> bool:
     return not sp.sympify(expr).has(sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
-def _nonlinear(derivation: Derivation, J: sp.ImmutableMatrix, notes: list[str]) -> Solution:
+def _nonlinear(derivation: Derivation, J: sp.ImmutableMatrix, notes: list[str], *,
+               numeric: bool) -> Solution:
     """Fixed points and their stability for non-linear ODEs (no closed form).
 
     The candidate checked is perfect learning, ``R_in = T_in`` and ``Q_ik = T_ik`` (student
@@ -309,17 +313,11 @@ def _nonlinear(derivation: Derivation, J: sp.ImmutableMatrix, notes: list[str]) 
     non-analytic fixed point (e.g. the sign rules, ``sqrt(1 - R^2/Q)``) the approach is a
     power law, see :mod:`symstat._asymptotics`.
     """
-    from ._closed_forms import numeric_averages
-
     def done(fixed=(), eigen=(), stability=None):
         return Solution(derivation, None, None, tuple(fixed), J, tuple(eigen), None, None, None,
                         stability, tuple(notes))
 
-    numeric = numeric_averages(list(derivation.rhs) + [derivation.generalization_error])
     if numeric:
-        notes.append(f"{len(numeric)} average(s) have no closed form and are computed "
-                     f"numerically (Gauss-Hermite cubature): "
-                     + "; ".join(str(n) for n in numeric))
         notes.append("fixed points not searched symbolically (numeric averages)")
         return done()
     model = derivation.rule.model

@@ -8,7 +8,6 @@ order* of the derivation) in its docstring.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from ._derive import Derivation
 from ._errors import SpecificationError
 from ._model import Rule
 from ._solve import Solution
-from ._symbols import eta as _eta, t as _t, zeta as _zeta
+from ._symbols import t as _t, zeta as _zeta
 
 __all__ = ["check_parameters", "ode_function", "generalization_error_function",
            "closed_form_function", "evaluate_closed_form", "integrate", "Trajectory",
@@ -177,6 +176,7 @@ def integrate(derivation: Derivation, *, initial: Mapping, t_eval, parameters: M
     Raises:
         SpecificationError: bad options, or the integration failed (e.g. blow-up).
 
+    >>> import math
     >>> from symstat import derive, get_rule
     >>> traj = integrate(derive(get_rule("linear-sgd")), initial={"R": 0, "Q": 0},
     ...                  t_eval=[0, 1], parameters={"eta": 1.0})

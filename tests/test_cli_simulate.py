@@ -1,9 +1,7 @@
 """``symstat simulate`` and ``symstat reproduce hara``: outputs, validation, whole files."""
 
 import json
-import math
 
-import numpy as np
 import pytest
 
 from symstat import finite_n_curves, finite_n_theory, get_rule

@@ -139,22 +139,23 @@ def test_round_trip_every_rule(documents, name):
     assert _mismatches(tex, expected) == []
 
 
+def _corrupt(tex, label, old, new):
+    """``tex`` with ``old`` replaced by ``new`` inside the equation labelled ``label``."""
+    start = tex.index(rf"\label{{symstat:{label}}}")
+    end = tex.index(r"\end{equation}", start)
+    block = tex[start:end]
+    assert old in block
+    return tex[:start] + block.replace(old, new) + tex[end:]
+
+
 @needs_parser
 def test_corrupted_equations_fail_the_round_trip(documents):
     d, s, tex = documents["linear-sgd"]
     expected = _expected(d, s)
-    start = tex.index(r"\label{symstat:ode:R}")
-    end = tex.index(r"\end{equation}", start)
-    block = tex[start:end]
-    assert r"\left(1 - R\right)" in block
-    bad = tex[:start] + block.replace(r"\left(1 - R\right)", r"\left(1 + R\right)") + tex[end:]
+    bad = _corrupt(tex, "ode:R", r"\left(1 - R\right)", r"\left(1 + R\right)")
     assert _mismatches(bad, expected) == ["ode:R"]
     # a wrong exponent in Eq. 11
-    start = tex.index(r"\label{symstat:sol:Q}")
-    end = tex.index(r"\end{equation}", start)
-    block = tex[start:end]
-    assert r"\eta - 2" in block
-    bad = tex[:start] + block.replace(r"\eta - 2", r"\eta - 3") + tex[end:]
+    bad = _corrupt(tex, "sol:Q", r"\eta - 2", r"\eta - 3")
     assert _mismatches(bad, expected) == ["sol:Q"]
     # a dropped equation
     bad = tex.replace(r"\label{symstat:eta_crit}", "")

@@ -8,7 +8,7 @@ from symstat import (ParseError, SpecificationError, UnknownNameError, check_gen
                      check_odes, check_solution, custom_rule, derive, get_rule, parse_expression,
                      solve)
 from symstat.numerics import check_parameters, integrate, ode_function, update_function
-from symstat.symbols import Q, R, eta, hs, ht
+from symstat.symbols import Q, R, eta
 
 
 def test_parse_precedence_and_exact_numbers():
